@@ -34,7 +34,10 @@
 #include <libxml/tree.h>
 
 #ifdef __cplusplus
+# define QEMU_MIGRATION_PSK_NOEXCEPT noexcept
 extern "C" {
+#else
+# define QEMU_MIGRATION_PSK_NOEXCEPT
 #endif
 
 /**
@@ -44,7 +47,7 @@ extern "C" {
  * (name, version and the GnuTLS version in use).  Never free it.
  */
 const char *
-qemuMigrationPskModuleInfo(void);
+qemuMigrationPskModuleInfo(void) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskStringFree:
@@ -53,7 +56,7 @@ qemuMigrationPskModuleInfo(void);
  * Releases @str.
  */
 void
-qemuMigrationPskStringFree(char *str);
+qemuMigrationPskStringFree(char *str) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskSecretStringFree:
@@ -62,7 +65,7 @@ qemuMigrationPskStringFree(char *str);
  * Erases and releases @str.
  */
 void
-qemuMigrationPskSecretStringFree(char *str);
+qemuMigrationPskSecretStringFree(char *str) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 
 /* ---- Length bounds (bytes of key material) ----
@@ -108,7 +111,7 @@ typedef struct _qemuMigrationPskKey qemuMigrationPskKey;
 int
 qemuMigrationPskKeyNew(size_t len,
                        qemuMigrationPskKey **key,
-                       char **errmsg);
+                       char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskKeyNewFromBytes:
@@ -124,7 +127,7 @@ int
 qemuMigrationPskKeyNewFromBytes(const unsigned char *data,
                                 size_t len,
                                 qemuMigrationPskKey **key,
-                                char **errmsg);
+                                char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskKeyNewFromHex:
@@ -140,14 +143,14 @@ int
 qemuMigrationPskKeyNewFromHex(const char *hex,
                               size_t hexlen,
                               qemuMigrationPskKey **key,
-                              char **errmsg);
+                              char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskKeyFree:
  * @key: key to erase and release, or NULL
  */
 void
-qemuMigrationPskKeyFree(qemuMigrationPskKey *key);
+qemuMigrationPskKeyFree(qemuMigrationPskKey *key) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskKeyGetLength:
@@ -156,7 +159,7 @@ qemuMigrationPskKeyFree(qemuMigrationPskKey *key);
  * Returns the key length in bytes (0 for NULL).
  */
 size_t
-qemuMigrationPskKeyGetLength(const qemuMigrationPskKey *key);
+qemuMigrationPskKeyGetLength(const qemuMigrationPskKey *key) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskKeyEqual:
@@ -168,7 +171,7 @@ qemuMigrationPskKeyGetLength(const qemuMigrationPskKey *key);
  */
 int
 qemuMigrationPskKeyEqual(const qemuMigrationPskKey *a,
-                         const qemuMigrationPskKey *b);
+                         const qemuMigrationPskKey *b) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 
 /* ---- Key directory <base>/<uuid>/keys.psk ---- */
@@ -202,7 +205,7 @@ qemuMigrationPskDirWrite(const char *base,
                          uid_t uid,
                          gid_t gid,
                          char **dir,
-                         char **errmsg);
+                         char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskDirRemove:
@@ -221,7 +224,7 @@ qemuMigrationPskDirWrite(const char *base,
 int
 qemuMigrationPskDirRemove(const char *base,
                           const char *uuid,
-                          char **errmsg);
+                          char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskInUseFunc:
@@ -253,7 +256,7 @@ qemuMigrationPskDirSweep(const char *base,
                          qemuMigrationPskInUseFunc inUse,
                          void *opaque,
                          size_t *removed,
-                         char **errmsg);
+                         char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 
 /* ---- Migration cookie element <migration-key>HEX</migration-key> ---- */
@@ -270,7 +273,7 @@ qemuMigrationPskDirSweep(const char *base,
 int
 qemuMigrationPskCookieFormat(const qemuMigrationPskKey *key,
                              char **xml,
-                             char **errmsg);
+                             char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskCookieParse:
@@ -286,7 +289,7 @@ qemuMigrationPskCookieFormat(const qemuMigrationPskKey *key,
 int
 qemuMigrationPskCookieParse(xmlNodePtr root,
                             qemuMigrationPskKey **key,
-                            char **errmsg);
+                            char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskCookieParseString:
@@ -303,7 +306,7 @@ int
 qemuMigrationPskCookieParseString(const char *xml,
                                   size_t len,
                                   qemuMigrationPskKey **key,
-                                  char **errmsg);
+                                  char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskRedact:
@@ -317,7 +320,7 @@ qemuMigrationPskCookieParseString(const char *xml,
  * with qemuMigrationPskStringFree().
  */
 char *
-qemuMigrationPskRedact(const char *text);
+qemuMigrationPskRedact(const char *text) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 
 /* ---- Description of the QEMU tls-creds-psk object ---- */
@@ -351,34 +354,34 @@ qemuMigrationPskCredsNew(const char *id,
                          const char *dir,
                          const char *priority,
                          qemuMigrationPskCreds **creds,
-                         char **errmsg);
+                         char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 void
-qemuMigrationPskCredsFree(qemuMigrationPskCreds *creds);
+qemuMigrationPskCredsFree(qemuMigrationPskCreds *creds) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /* Accessors: strings are borrowed from @creds (valid until it is freed). */
 
 /* Always "tls-creds-psk" */
 const char *
-qemuMigrationPskCredsGetType(const qemuMigrationPskCreds *creds);
+qemuMigrationPskCredsGetType(const qemuMigrationPskCreds *creds) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 const char *
-qemuMigrationPskCredsGetId(const qemuMigrationPskCreds *creds);
+qemuMigrationPskCredsGetId(const qemuMigrationPskCreds *creds) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /* "server" or "client" */
 const char *
-qemuMigrationPskCredsGetEndpoint(const qemuMigrationPskCreds *creds);
+qemuMigrationPskCredsGetEndpoint(const qemuMigrationPskCreds *creds) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 const char *
-qemuMigrationPskCredsGetDir(const qemuMigrationPskCreds *creds);
+qemuMigrationPskCredsGetDir(const qemuMigrationPskCreds *creds) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /* QEMU_MIGRATION_PSK_USERNAME for a client, NULL for a server */
 const char *
-qemuMigrationPskCredsGetUsername(const qemuMigrationPskCreds *creds);
+qemuMigrationPskCredsGetUsername(const qemuMigrationPskCreds *creds) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /* NULL when no priority was given */
 const char *
-qemuMigrationPskCredsGetPriority(const qemuMigrationPskCreds *creds);
+qemuMigrationPskCredsGetPriority(const qemuMigrationPskCreds *creds) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 
 /* ---- qemu.conf checks ---- */
@@ -393,7 +396,7 @@ qemuMigrationPskCredsGetPriority(const qemuMigrationPskCreds *creds);
  */
 int
 qemuMigrationPskConfCheckLength(unsigned long long len,
-                                char **errmsg);
+                                char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 /**
  * qemuMigrationPskConfCheckBaseDir:
@@ -406,7 +409,7 @@ qemuMigrationPskConfCheckLength(unsigned long long len,
  */
 int
 qemuMigrationPskConfCheckBaseDir(const char *dir,
-                                 char **errmsg);
+                                 char **errmsg) QEMU_MIGRATION_PSK_NOEXCEPT;
 
 #ifdef __cplusplus
 }
