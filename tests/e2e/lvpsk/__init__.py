@@ -1,0 +1,1 @@
+"""End-to-end harness for libvirt TLS-PSK migration tests."""
