@@ -30,7 +30,7 @@ public:
     [[nodiscard]] int release() noexcept;
     void reset(int fd = -1) noexcept;
 
-    /* Closes the descriptor and reports a failure of close (which can
+    /* Closes the descriptor and reports a failure to close it (which can
      * signal a failed write-back). */
     Status closeChecked();
 
