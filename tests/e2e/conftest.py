@@ -6,11 +6,13 @@ Fixtures for reuse by later suites:
                     <repo>/build/prefix; ``/usr`` = Debian's packages).
 * ``e2e_env``     - session preparation + the "nothing left" baseline.
 * ``pki``         - x509 CA, per-host server and a client certificate.
-* ``make_hosts``  - factory: ``make_hosts(qemu_user="root")`` returns
+* ``make_hosts``  - factory: ``make_hosts(qemu_user="root",
+                    with_pki=True, prefix_b=None)`` returns
                     started ``TwoHosts``; on teardown it stops them by PID
                     and fails the test if any process, mount or file is left.
 * ``hosts``       - ``make_hosts()`` with QEMU as root.
 * ``guest``       - a fresh ``Guest`` (not started).
+* ``debian_prefix`` - Debian's packaged libvirt (/usr); skips if absent.
 """
 
 import os
@@ -68,9 +70,14 @@ def pki(tmp_path_factory, e2e_env):
 def make_hosts(request, e2e_env, pki):
     started = []
 
-    def factory(qemu_user="root", with_pki=True):
+    def factory(qemu_user="root", with_pki=True, prefix_b=None):
+        """prefix_b: a Prefix (or path) for host B, e.g. "/usr"."""
+        if prefix_b is not None:
+            if isinstance(prefix_b, str):
+                prefix_b = Prefix(prefix_b)
+            prefix_b = e2e_env.add(prefix_b)
         th = TwoHosts(e2e_env.prefix, qemu_user=qemu_user,
-                      pki=pki if with_pki else None)
+                      pki=pki if with_pki else None, prefix_b=prefix_b)
         started.append(th)
         th.start()
         return th
@@ -95,3 +102,15 @@ def hosts(make_hosts):
 @pytest.fixture
 def guest():
     return Guest()
+
+
+@pytest.fixture(scope="session")
+def debian_prefix(prefix):
+    """Debian's unpatched libvirt in /usr, for mixed-version tests."""
+    p = Prefix("/usr")
+    if not (os.access(p.libvirtd, os.X_OK) and os.access(p.virsh, os.X_OK)):
+        pytest.skip("Debian's libvirt (scripts/deps/e2e-debian-libvirt.txt) "
+                    "is not installed")
+    if p.path == prefix.path:
+        pytest.skip("the prefix under test is already /usr")
+    return p

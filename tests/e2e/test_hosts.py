@@ -57,7 +57,7 @@ def test_guest_runs_with_pattern_on_origin(hosts, guest):
     guest.check_ram(hosts.a)
     assert hosts.b.domains() == []
     # B's copy of the loader file is the decoy, not the pattern.
-    with open(hosts.b.outer("lib", "e2e", "pattern.bin"), "rb") as f:
+    with open(hosts.b.outer("guest", "pattern.bin"), "rb") as f:
         assert f.read() == guest.decoy
 
 

@@ -49,7 +49,7 @@ def show_disk(th: TwoHosts, max_lines: int = 60) -> None:
     for h in th.hosts:
         say("  host %s (%s):" % (h.name, h.addr))
         lines = []
-        for kind in ("etc", "run", "lib"):
+        for kind in ("etc", "run", "lib", "guest"):
             top = h.outer(kind)
             for root, dirs, files in os.walk(top):
                 dirs.sort()

@@ -1,8 +1,8 @@
 """A small diskless TCG guest carrying a known byte pattern in its RAM.
 
 The pattern is loaded by QEMU's generic loader (``-device loader`` in
-``<qemu:commandline>``) from ``<lib>/e2e/pattern.bin`` - a path inside
-each host's own bind-mounted state directory.  The origin host's file holds
+``<qemu:commandline>``) from ``<base>/guest/pattern.bin`` - the same path
+in every host, over which each host bind-mounts its own directory.  The origin host's file holds
 the real pattern; every other host's file holds a decoy of the same size.
 So after a migration the destination's RAM holds the real pattern only if
 it came over the migration stream (the destination's loader writes the
@@ -21,7 +21,7 @@ from .harness import Host, HarnessError, qemu_ids
 
 PATTERN_ADDR = 0x1000000      # 16 MiB: clear of SeaBIOS's low and high use
 PATTERN_SIZE = 256 * 1024
-PATTERN_REL = ("e2e", "pattern.bin")
+PATTERN_REL = ("pattern.bin",)
 
 
 def make_pattern(seed: bytes, size: int = PATTERN_SIZE) -> bytes:
@@ -50,7 +50,7 @@ class Guest:
 
     def xml(self, host: Host) -> str:
         loader = "loader,file=%s,addr=0x%x,force-raw=on" % (
-            host.inner("lib", *PATTERN_REL), self.addr)
+            host.inner("guest", *PATTERN_REL), self.addr)
         return """<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>
   <name>{name}</name>
   <uuid>{uuid}</uuid>
@@ -81,14 +81,14 @@ class Guest:
         """Real pattern on the origin, decoys elsewhere; world-readable."""
         for h, data in [(origin, self.pattern)] + [(o, self.decoy)
                                                    for o in others]:
-            p = h.outer("lib", *PATTERN_REL)
+            p = h.outer("guest", *PATTERN_REL)
             with open(p, "wb") as f:
                 f.write(data)
             os.chmod(p, 0o644)
 
     def start(self, host: Host, others: Iterable[Host] = ()) -> None:
         self.place_patterns(host, others)
-        path = os.path.join(host.outer("lib", "e2e"), "%s.xml" % self.name)
+        path = host.outer("guest", "%s.xml" % self.name)
         with open(path, "w") as f:
             f.write(self.xml(host))
         host.virsh("create", path, timeout=90)
@@ -100,13 +100,13 @@ class Guest:
         """pmemsave the pattern region on ``host`` and return the bytes."""
         size = size or len(self.pattern)
         self._dumps += 1
-        rel = ("e2e", "dump-%d.bin" % self._dumps)
+        rel = ("dump-%d.bin" % self._dumps,)
         cmd = {"execute": "pmemsave",
                "arguments": {"val": self.addr, "size": size,
-                             "filename": host.inner("lib", *rel)}}
+                             "filename": host.inner("guest", *rel)}}
         host.virsh("qemu-monitor-command", self.name, json.dumps(cmd),
                    timeout=60)
-        outer = host.outer("lib", *rel)
+        outer = host.outer("guest", *rel)
         try:
             with open(outer, "rb") as f:
                 data = f.read()
@@ -137,4 +137,4 @@ class Guest:
 
     def owner_ok(self, host: Host) -> bool:
         uid, _ = qemu_ids(host.qemu_user)
-        return os.stat(host.outer("lib", "e2e")).st_uid == uid
+        return os.stat(host.outer("guest")).st_uid == uid

@@ -38,7 +38,7 @@ REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..",
 DEFAULT_PREFIX = os.path.join(REPO, "build", "prefix")
 QEMU_USER = "libvirt-qemu"
 QEMU_GROUP = "libvirt-qemu"
-HOST_DIRS = ("etc", "run", "lib", "log", "cache")
+HOST_DIRS = ("etc", "run", "lib", "log", "cache", "guest")
 
 
 class HarnessError(Exception):
@@ -186,24 +186,43 @@ def _global_watch() -> List[str]:
 
 
 class Environment:
-    """Session-wide preparation and the 'nothing left' baseline."""
+    """Session-wide preparation and the 'nothing left' baseline.
+
+    Holds one or more prefixes (``add()`` one more later, e.g. Debian's
+    ``/usr`` next to our build for mixed-version tests).
+    """
 
     def __init__(self, prefix: Prefix):
         self.prefix = prefix
+        self.prefixes: List[Prefix] = []
         self.created_dirs: List[str] = []
         self.baseline: Dict[str, Tuple[int, int]] = {}
         self.baseline_global: List[str] = []
         self.baseline_mounts: List[str] = []
 
+    def _targets(self) -> List[str]:
+        return [t for p in self.prefixes for t in p.mount_targets().values()]
+
     def setup(self) -> "Environment":
         if os.geteuid() != 0:
             raise HarnessError("the e2e harness must run as root")
-        self.prefix.check()
-        for tool in ("unshare", "mount", "tcpdump", "certtool", "timeout"):
+        for tool in ("unshare", "nsenter", "mount", "tcpdump", "certtool",
+                     "timeout"):
             if shutil.which(tool) is None:
                 raise HarnessError("missing tool: %s" % tool)
         ensure_qemu_user()
-        for target in self.prefix.mount_targets().values():
+        self.baseline_global = _global_watch()
+        self.baseline_mounts = _mountinfo()
+        self.add(self.prefix)
+        return self
+
+    def add(self, prefix: Prefix) -> Prefix:
+        """Prepare another prefix (idempotent); returns the known instance."""
+        for p in self.prefixes:
+            if p.path == prefix.path:
+                return p
+        prefix.check()
+        for target in prefix.mount_targets().values():
             missing = []
             d = target
             while not os.path.isdir(d):
@@ -212,14 +231,15 @@ class Environment:
             for m in reversed(missing):
                 os.mkdir(m, 0o755)
                 self.created_dirs.append(m)
-        self.baseline = _snapshot(list(self.prefix.mount_targets().values()))
-        self.baseline_global = _global_watch()
-        self.baseline_mounts = _mountinfo()
-        return self
+        self.prefixes.append(prefix)
+        self.baseline.update(_snapshot(list(prefix.mount_targets().values())))
+        self.baseline_global = sorted(set(self.baseline_global) |
+                                      set(_global_watch()))
+        return prefix
 
     def leftovers(self) -> List[str]:
         problems = []
-        now = _snapshot(list(self.prefix.mount_targets().values()))
+        now = _snapshot(self._targets())
         for p in sorted(set(now) - set(self.baseline)):
             problems.append("new file under the prefix: %s" % p)
         for p in sorted(set(self.baseline) - set(now)):
@@ -311,6 +331,7 @@ class Host:
         self.name = spec.name
         self.addr = spec.addr
         self.prefix = prefix
+        self.base = base
         self.dir = os.path.join(base, spec.name)
         self.qemu_user = qemu_user
         self.host_uuid = host_uuid or str(uuid.uuid4())
@@ -330,7 +351,19 @@ class Host:
 
     def inner(self, kind: str, *rel: str) -> str:
         """The same file as libvirtd and QEMU inside the host see it."""
-        return os.path.join(self.prefix.mount_targets()[kind], *rel)
+        return os.path.join(self.mounts()[kind], *rel)
+
+    def mounts(self) -> Dict[str, str]:
+        """Per-host directory name -> where it is mounted in the host.
+
+        ``guest`` is mounted at the same path (``<base>/guest``) in every
+        host whatever its prefix, so a guest's file paths (the RAM pattern
+        loaded by QEMU) survive migration between different prefixes while
+        each host still sees its own file.
+        """
+        m = dict(self.prefix.mount_targets())
+        m["guest"] = os.path.join(self.base, "guest")
+        return m
 
     @property
     def socket(self) -> str:
@@ -358,10 +391,9 @@ class Host:
             os.makedirs(self.outer(k), mode=0o755, exist_ok=True)
             os.chmod(self.outer(k), 0o755)
         os.makedirs(self.outer("etc", "e2e-pki"), mode=0o755, exist_ok=True)
-        # A directory QEMU may write to (pmemsave) and read from (loader).
-        e2e = self.outer("lib", "e2e")
-        os.makedirs(e2e, mode=0o755, exist_ok=True)
-        os.chown(e2e, uid, gid)
+        # Guest files: QEMU reads (loader) and writes (pmemsave) there.
+        os.makedirs(self.inner("guest"), mode=0o755, exist_ok=True)
+        os.chown(self.outer("guest"), uid, gid)
         libvirtd_conf = "\n".join([
             'host_uuid = "%s"' % self.host_uuid,
             'listen_tls = 0',
@@ -420,7 +452,7 @@ class Host:
         args = ["unshare", "--mount", "--propagation", "private", "--pid",
                 "--fork", "--mount-proc", "--kill-child",
                 "bash", "-c", INIT_SCRIPT, "lvpsk-e2e-init-%s" % self.name]
-        for kind, target in self.prefix.mount_targets().items():
+        for kind, target in self.mounts().items():
             args += [self.outer(kind), target]
         if self.hide_kvm():
             stub = os.path.join(self.dir, "no-kvm")
@@ -693,13 +725,16 @@ class TwoHosts:
     def __init__(self, prefix: Prefix, qemu_user: str = "root",
                  pki: Optional[Pki] = None,
                  specs: Optional[Tuple[HostSpec, HostSpec]] = None,
-                 base: Optional[str] = None):
+                 base: Optional[str] = None,
+                 prefix_b: Optional[Prefix] = None):
+        """Host A runs ``prefix``; host B runs ``prefix_b`` (default: same),
+        e.g. our build on A and Debian's unpatched ``/usr`` on B."""
         self.prefix = prefix
         self.base = base or tempfile.mkdtemp(prefix="lvpsk-e2e.", dir="/tmp")
         os.chmod(self.base, 0o755)
         specs = specs or default_specs()
         self.a = Host(specs[0], prefix, self.base, qemu_user)
-        self.b = Host(specs[1], prefix, self.base, qemu_user)
+        self.b = Host(specs[1], prefix_b or prefix, self.base, qemu_user)
         self.pki = pki
         self.workdir = os.path.join(self.base, "work")
         os.makedirs(self.workdir, mode=0o755)
