@@ -39,9 +39,11 @@ def test_two_hosts_are_separate_and_reachable(hosts):
         assert 'migration_host = "%s"' % h.addr in conf
 
 
-def test_stop_leaves_nothing(make_hosts, e2e_env):
+def test_stop_leaves_nothing(make_hosts, e2e_env, guest):
     th = make_hosts()
     base = th.base
+    guest.start(th.a, [th.b])       # a running QEMU must go too
+    assert th.a.qemu_pids()
     pids = th.a.processes() + th.b.processes()
     assert pids
     problems = th.stop()
@@ -68,3 +70,16 @@ def test_nonroot_qemu_runs_as_libvirt_qemu(make_hosts, guest):
     uids = th.a.qemu_uids()
     assert uids and all(u == th.a.qemu_uid for u in uids), uids
     guest.check_ram(th.a)
+
+
+def test_leftover_check_sees_stray_files(e2e_env):
+    """The 'nothing left' check is not vacuous."""
+    target = e2e_env.prefix.mount_targets()["lib"]
+    stray = os.path.join(target, "lvpsk-e2e-stray")
+    with open(stray, "w"):
+        pass
+    try:
+        assert any(stray in p for p in e2e_env.leftovers())
+    finally:
+        os.unlink(stray)
+    assert e2e_env.leftovers() == []
