@@ -43,7 +43,7 @@ private:
 Status listDirectory(int dirFd,
                      std::vector<std::string> &names);
 
-/* "<what>: <strerror(err)>" */
+/* "<what>: <description of err>" */
 std::string errnoMessage(const std::string &what, int err);
 
 } /* namespace qemupsk */
