@@ -36,6 +36,6 @@ done
 # New files of ours that the repository does not know yet stay in patches
 # unless they are added to src/ first.
 rm -f "$TOP"/patches/*.patch
-git format-patch -q --no-signature --zero-commit -o "$TOP/patches" base..HEAD -- . "${excludes[@]}"
+git format-patch -q -N --no-signature --zero-commit -o "$TOP/patches" base..HEAD -- . "${excludes[@]}"
 (cd "$TOP/patches" && ls -1 ./*.patch | sed 's#^\./##') > "$TOP/patches/series"
 log "exported $(wc -l < "$TOP/patches/series") patch(es) into patches/"

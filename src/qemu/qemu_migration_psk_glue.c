@@ -74,3 +74,20 @@ qemuMigrationPskCheckRequest(virTypedParameterPtr params,
 
     return 0;
 }
+
+
+/**
+ * qemuMigrationPskCookieForLog:
+ * @cookie: a migration cookie (XML), or NULL
+ *
+ * Returns a copy of @cookie fit for logging: the content of every
+ * <migration-key> element is replaced by a marker. Returns "<null>" for
+ * NULL, like NULLSTR. Free with g_free.
+ */
+char *
+qemuMigrationPskCookieForLog(const char *cookie)
+{
+    g_autoptr(qemuMigrationPskString) redacted = qemuMigrationPskRedact(cookie);
+
+    return g_strdup(NULLSTR(redacted));
+}

@@ -12,8 +12,23 @@
 
 #include "internal.h"
 #include "virtypedparam.h"
+#include "qemu_migration_psk.h"
+
+/* Automatic cleanup of what the module hands out. Its strings (messages,
+ * redacted text) and its strings holding key material are plain char *, so
+ * each kind gets a type name of its own. */
+typedef char qemuMigrationPskString;
+typedef char qemuMigrationPskSecretString;
+
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuMigrationPskKey, qemuMigrationPskKeyFree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuMigrationPskCreds, qemuMigrationPskCredsFree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuMigrationPskString, qemuMigrationPskStringFree);
+G_DEFINE_AUTOPTR_CLEANUP_FUNC(qemuMigrationPskSecretString, qemuMigrationPskSecretStringFree);
 
 int
 qemuMigrationPskCheckRequest(virTypedParameterPtr params,
                              int nparams,
                              unsigned int flags);
+
+char *
+qemuMigrationPskCookieForLog(const char *cookie);
