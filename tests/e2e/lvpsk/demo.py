@@ -19,6 +19,7 @@ import grp
 import stat
 import sys
 import tempfile
+import threading
 import time
 import shutil
 
@@ -72,6 +73,53 @@ def show_disk(th: TwoHosts, max_lines: int = 60) -> None:
             say("    ... %d more" % (len(lines) - max_lines))
 
 
+class KeyDirWatch:
+    """Polls each host's <migrate_base_psk_dir>/<uuid> while a migration
+    runs and records what it saw: when the directory existed and the
+    key file's mode, owner and size (never its content)."""
+
+    def __init__(self, th: TwoHosts, uuid: str, interval: float = 0.01):
+        self.th = th
+        self.uuid = uuid
+        self.interval = interval
+        self.seen = {h.name: None for h in th.hosts}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def path(self, h) -> str:
+        # The default base dir is the QEMU driver's state dir.
+        return h.outer("run", "qemu", self.uuid)
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            for h in self.th.hosts:
+                if self.seen[h.name] is not None:
+                    continue
+                try:
+                    st = os.lstat(os.path.join(self.path(h), "keys.psk"))
+                except OSError:
+                    continue
+                self.seen[h.name] = "keys.psk %s %s %d bytes" % (
+                    stat.filemode(st.st_mode), _owner(st), st.st_size)
+            time.sleep(self.interval)
+
+    def __enter__(self) -> "KeyDirWatch":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def report(self) -> None:
+        for h in self.th.hosts:
+            inner = h.inner("run", "qemu", self.uuid)
+            during = self.seen[h.name] or "not seen"
+            after = "still there" if os.path.lexists(self.path(h)) else "gone"
+            say("  host %s: %s during the migration: %s; after: %s"
+                % (h.name, inner, during, after))
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(prog="demo", description=__doc__)
     ap.add_argument("--mode", choices=("p2p", "client"), default="p2p")
@@ -118,13 +166,17 @@ def main(argv=None) -> int:
         say("== migrating A -> B: %s %s %s" % (desc, g.name, th.b.tcp_uri
                                                 if args.mode == "p2p"
                                                 else th.b.uri))
-        with th.capture("demo", pattern=g.pattern) as cap:
+        uuid = th.a.virsh("domuuid", g.name).stdout.strip()
+        with th.capture("demo", pattern=g.pattern) as cap, \
+                KeyDirWatch(th, uuid) as keys:
             p = th.migrate(g.name, th.a, th.b, mode=args.mode, tls=tls,
                            transport="tcp" if args.mode == "p2p" else "unix",
                            extra=flags)
         say("  migrated in %.2fs" % p.elapsed)
         say("== evidence")
         say(cap.verdict.summary())
+        say("== key directories (<migrate_base_psk_dir>/<domain uuid>)")
+        keys.report()
         g.check_ram(th.b)
         say("== guest running on B, its RAM holds A's pattern "
             "(B's loader file is a decoy)")
