@@ -10,6 +10,7 @@
 #include "qemu_migration_psk_glue.h"
 #include "qemu_domain.h"
 #include "qemu_monitor.h"
+#include "qemu_security.h"
 #include "driver.h"
 #include "virerror.h"
 #include "virfile.h"
@@ -100,6 +101,8 @@ qemuMigrationPskWriteKey(virDomainObj *vm,
     qemuDomainObjPrivate *priv = vm->privateData;
     g_autoptr(virQEMUDriverConfig) cfg = virQEMUDriverGetConfig(priv->driver);
     g_autoptr(qemuMigrationPskString) errmsg = NULL;
+    g_autoptr(qemuMigrationPskString) dir = NULL;
+    g_autofree char *file = NULL;
     char uuidstr[VIR_UUID_STRING_BUFLEN];
     uid_t uid;
     gid_t gid;
@@ -114,12 +117,19 @@ qemuMigrationPskWriteKey(virDomainObj *vm,
     }
 
     if (qemuMigrationPskDirWrite(cfg->migrateBasePskDir, uuidstr, key,
-                                 uid, gid, NULL, &errmsg) < 0) {
+                                 uid, gid, &dir, &errmsg) < 0) {
         virReportError(VIR_ERR_OPERATION_FAILED,
                        _("cannot write the TLS-PSK migration key of domain '%1$s': %2$s"),
                        vm->def->name, errmsg);
         return -1;
     }
+
+    /* Label them like the domain's other runtime files, so that QEMU
+     * confined by a security driver can read the key. */
+    file = g_build_filename(dir, QEMU_MIGRATION_PSK_KEY_FILE, NULL);
+    if (qemuSecurityDomainSetPathLabel(priv->driver, vm, dir, false) < 0 ||
+        qemuSecurityDomainSetPathLabel(priv->driver, vm, file, false) < 0)
+        return -1;
 
     VIR_DEBUG("TLS-PSK migration key of domain '%s' written for %u:%u",
               vm->def->name, (unsigned int) uid, (unsigned int) gid);
