@@ -9,7 +9,8 @@ reassembles the TCP streams and decides:
                  (or the multifd magic), or carries a RAM block name
                  (``pc.ram`` ...), or a chunk of the guest's RAM pattern;
 * encrypted    - every stream with payload is a sequence of well-formed TLS
-                 records starting with a handshake, enough bytes went by to
+                 records starting with a handshake (for NBD: right after
+                 the clear-text negotiation up to NBD_OPT_STARTTLS), enough bytes went by to
                  have carried the guest's RAM pattern, and none of the plain
                  markers appear anywhere;
 * inconclusive - nothing captured, or streams that are neither.
@@ -44,6 +45,13 @@ RAM_BLOCK_NAMES = (
     b"/rom@etc/table-loader", b"/rom@etc/acpi/rsdp",
 )
 PATTERN_CHUNK = 64
+# NBD (the --copy-storage-* stream): with TLS, QEMU negotiates in clear up
+# to NBD_OPT_STARTTLS and its ACK, then runs TLS on the same connection.
+NBD_MAGIC = b"NBDMAGIC"
+NBD_IHAVEOPT = b"IHAVEOPT"
+NBD_OPT_STARTTLS = 5
+NBD_REP_MAGIC = 0x0003E889045565A9
+NBD_REP_ACK = 1
 PAGE = 4096
 
 PLAIN = "plain"
@@ -65,6 +73,7 @@ class StreamReport:
     tls: bool = False
     tls_records_checked: int = 0
     head_hex: str = ""
+    nbd_starttls: bool = False
 
 
 @dataclass
@@ -99,7 +108,8 @@ class Verdict:
                          % (self.pattern_chunks_found,
                             self.pattern_chunks_total))
         for s in self.streams:
-            kind = ("TLS" if s.tls else
+            kind = ("NBD+TLS" if s.tls and s.nbd_starttls else
+                    "TLS" if s.tls else
                     "QEVM" if s.starts_with_qevm else
                     "multifd" if s.starts_with_multifd else "?")
             lines.append(
@@ -137,6 +147,32 @@ def tls_walk(data: bytes, max_records: int = 64):
     return n, n > 0
 
 
+def nbd_starttls_offset(data: bytes) -> Optional[int]:
+    """Where TLS starts in an NBD stream that opened with NBD_OPT_STARTTLS.
+
+    Server side: NBDMAGIC IHAVEOPT flags(2), then the option reply (magic,
+    option 5, NBD_REP_ACK, length 0).  Client side: flags(4) IHAVEOPT,
+    option 5, length 0.  None for anything else (plain NBD included).
+    """
+    be = lambda b: int.from_bytes(b, "big")  # noqa: E731
+    if data[:16] == NBD_MAGIC + NBD_IHAVEOPT and len(data) >= 38:
+        if be(data[18:26]) == NBD_REP_MAGIC and \
+                be(data[26:30]) == NBD_OPT_STARTTLS and \
+                be(data[30:34]) == NBD_REP_ACK and be(data[34:38]) == 0:
+            return 38
+        return None
+    if data[4:12] == NBD_IHAVEOPT and len(data) >= 20 and \
+            be(data[12:16]) == NBD_OPT_STARTTLS and be(data[16:20]) == 0:
+        return 20
+    return None
+
+
+def tls_start(data: bytes) -> int:
+    """Offset of the first TLS record: 0, or after an NBD STARTTLS."""
+    off = nbd_starttls_offset(data)
+    return off if off is not None else 0
+
+
 def pattern_chunks(pattern: Optional[bytes]) -> List[bytes]:
     """A 64-byte probe from the start of every page of the pattern."""
     if not pattern:
@@ -166,7 +202,9 @@ def analyze(path: str, pattern: Optional[bytes] = None,
                 if c in data:
                     rep.pattern_chunks += 1
                     found_chunks.add(i)
-            rep.tls_records_checked, rep.tls = tls_walk(data)
+            off = nbd_starttls_offset(data)
+            rep.nbd_starttls = off is not None
+            rep.tls_records_checked, rep.tls = tls_walk(data[off or 0:])
         reports.append(rep)
 
     total = sum(r.bytes for r in reports)
