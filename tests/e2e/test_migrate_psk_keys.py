@@ -30,7 +30,7 @@ from lvpsk.psk import (CREDS_ID, LENGTH_DEFAULT, LENGTH_MAX,  # noqa: F401
                        assert_encrypted, assert_nothing_left, base_dir_inner,
                        cmdlines, creds_objects, find_key, key_forms,
                        key_path, log_files, LogWindow, migrate_parameters,
-                       monitor_commands, psk_hosts,
+                       leftovers, monitor_commands, psk_hosts, uuid_dirs,
                        qom_get, require_psk_support, set_speed, status_xmls,
                        wait_migration_active)
 
@@ -121,8 +121,12 @@ def test_key_file_during_migration(psk_hosts, length, qemu_user):
                 "source key file still there while migrating: %s %s" % (
                     kp_a, oct(os.stat(kp_a).st_mode))
 
-            # The destination's key directory and file.
+            # The destination's key directory and file; the "nothing left"
+            # check sees them (it is not vacuous).
             d = os.path.dirname(kp_b)
+            assert uuid_dirs(th.b) == [d], uuid_dirs(th.b)
+            assert any("key directory left" in p
+                       for p in leftovers(th, g, th.a)), "check is blind"
             dst = os.lstat(d)
             assert stat.S_ISDIR(dst.st_mode)
             assert (dst.st_uid, dst.st_gid) == (uid, gid), \
