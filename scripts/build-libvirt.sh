@@ -3,8 +3,12 @@
 # Configure, build (with ccache) and install the libvirt work tree at
 # $SRC_DIR into the private prefix $PREFIX. Re-running rebuilds
 # incrementally; the build directory is recreated when the options change.
+# With --no-install, only configure and build.
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
+
+install=true
+[ "${1:-}" = "--no-install" ] && install=false
 
 [ -d "$SRC_DIR/.git" ] || die "no work tree at $SRC_DIR; run scripts/fetch-base.sh and scripts/lay-series.sh"
 
@@ -43,6 +47,8 @@ fi
 log "building (ccache in $CCACHE_DIR)"
 ninja -C "$MESON_DIR" > "$BUILD_DIR/ninja.log" 2>&1 ||
     { grep -E -A8 'error|FAILED' "$BUILD_DIR/ninja.log" | head -80; die "build failed (full log: $BUILD_DIR/ninja.log)"; }
+
+$install || exit 0
 
 log "installing into $PREFIX"
 meson install -C "$MESON_DIR" --quiet > "$BUILD_DIR/meson-install.log" 2>&1 ||

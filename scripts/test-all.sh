@@ -29,11 +29,18 @@ run_suite() {  # name command...
 "$TOP/scripts/install-deps.sh" || die "installing packages failed"
 
 run_suite module "$TOP/scripts/test-module.sh"
-if "$TOP/scripts/fetch-base.sh" && "$TOP/scripts/lay-series.sh" && "$TOP/scripts/build-libvirt.sh"; then
-    run_suite libvirt "$TOP/scripts/test-libvirt.sh"
-    run_suite e2e "$TOP/scripts/test-e2e.sh"
+if "$TOP/scripts/fetch-base.sh" && "$TOP/scripts/lay-series.sh"; then
+    # Walks the series patch by patch in the build directory, so the full
+    # build below only has to install.
+    run_suite patches "$TOP/scripts/check-each-patch.sh"
+    if "$TOP/scripts/build-libvirt.sh"; then
+        run_suite libvirt "$TOP/scripts/test-libvirt.sh"
+        run_suite e2e "$TOP/scripts/test-e2e.sh"
+    else
+        failed=$((failed + 1)); summary+=("FAIL build (scripts/build-libvirt.sh)")
+    fi
 else
-    failed=$((failed + 1)); summary+=("FAIL build (fetch, lay or build failed)")
+    failed=$((failed + 1)); summary+=("FAIL base (fetch or lay failed)")
 fi
 
 echo

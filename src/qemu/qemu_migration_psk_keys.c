@@ -14,6 +14,7 @@
 #include "driver.h"
 #include "virerror.h"
 #include "virfile.h"
+#include "viridentity.h"
 #include "virlog.h"
 #include "virsecret.h"
 #include "virsecureerase.h"
@@ -25,9 +26,12 @@
 VIR_LOG_INIT("qemu.qemu_migration_psk_keys");
 
 
+/* The key is read with the daemon's own identity, as for the other secrets
+ * the QEMU driver hands to QEMU, so that private secrets work. */
 static qemuMigrationPskKey *
 qemuMigrationPskKeyFromSecret(const char *secretUUID)
 {
+    VIR_IDENTITY_AUTORESTORE virIdentity *oldident = NULL;
     g_autoptr(virConnect) conn = NULL;
     g_autoptr(qemuMigrationPskString) errmsg = NULL;
     virSecretLookupTypeDef lookup = { .type = VIR_SECRET_LOOKUP_TYPE_UUID };
@@ -42,6 +46,9 @@ qemuMigrationPskKeyFromSecret(const char *secretUUID)
                        VIR_MIGRATE_PARAM_TLS_PSK_SECRET_UUID, secretUUID);
         return NULL;
     }
+
+    if (!(oldident = virIdentityElevateCurrent()))
+        return NULL;
 
     if (!(conn = virGetConnectSecret()) ||
         virSecretGetSecretString(conn, &lookup, VIR_SECRET_USAGE_TYPE_TLS,
