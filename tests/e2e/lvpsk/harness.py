@@ -39,6 +39,28 @@ DEFAULT_PREFIX = os.path.join(REPO, "build", "prefix")
 QEMU_USER = "libvirt-qemu"
 QEMU_GROUP = "libvirt-qemu"
 HOST_DIRS = ("etc", "run", "lib", "log", "cache", "guest")
+DEFAULT_TMP_PREFIX = "lvpsk-e2e."
+
+
+def tmp_prefix() -> str:
+    """Prefix of the harness's ``/tmp`` base directories.
+
+    ``LVPSK_E2E_TMP_PREFIX`` (default ``lvpsk-e2e.``) lets a run keep out of
+    the way of another run of the suite on the same machine: the leftover
+    check only watches ``/tmp`` names that contain this run's prefix (without
+    its trailing punctuation), so pick one that does not contain the other
+    run's (e.g. ``lvpskx.`` next to the default).
+    """
+    p = os.environ.get("LVPSK_E2E_TMP_PREFIX", DEFAULT_TMP_PREFIX)
+    if not p or "/" in p:
+        raise ValueError("LVPSK_E2E_TMP_PREFIX must be a plain name prefix")
+    return p
+
+
+def tmp_watch_key() -> str:
+    """What the leftover check looks for in /tmp names (default
+    ``lvpsk-e2e``)."""
+    return tmp_prefix().rstrip("._-") or tmp_prefix()
 
 
 class HarnessError(Exception):
@@ -175,7 +197,7 @@ def _global_watch() -> List[str]:
     names = []
     for d, keys in (("/dev/shm", ("libvirt", "qemu")),
                     ("/run", ("libvirt", "qemu")),
-                    ("/tmp", ("lvpsk-e2e",))):
+                    ("/tmp", (tmp_watch_key(),))):
         try:
             for n in os.listdir(d):
                 if any(k in n for k in keys):
@@ -318,6 +340,50 @@ done
 exit "$rc"
 '''
 
+# Like INIT_SCRIPT, but libvirtd can be restarted inside the same namespaces
+# (QEMU processes, reparented to this init, keep running): when libvirtd
+# exits while $LVPSK_RESTART_FILE exists, the init waits (at most 120 s)
+# while $LVPSK_HOLD_FILE exists, removes the restart file and starts
+# libvirtd again.  SIGTERM still ends everything, as with INIT_SCRIPT.
+RESTARTABLE_INIT_SCRIPT = r'''
+set -eu
+while [ "$#" -gt 0 ] && [ "$1" != "--" ]; do
+    mount --bind "$1" "$2"
+    shift 2
+done
+shift
+stopping=0
+child=
+on_term() {
+    stopping=1
+    if [ -n "$child" ]; then kill -TERM "$child" 2>/dev/null || true; fi
+}
+trap on_term TERM INT
+while :; do
+    "$@" &
+    child=$!
+    rc=0
+    while kill -0 "$child" 2>/dev/null; do
+        wait "$child" && rc=0 || rc=$?
+    done
+    child=
+    if [ "$stopping" = 1 ] || [ ! -e "$LVPSK_RESTART_FILE" ]; then
+        exit "$rc"
+    fi
+    n=0
+    while [ -e "$LVPSK_HOLD_FILE" ] && [ "$stopping" = 0 ] &&
+          [ "$n" -lt 1200 ]; do
+        sleep 0.1
+        n=$((n + 1))
+    done
+    rm -f "$LVPSK_RESTART_FILE"
+    if [ "$stopping" = 1 ]; then
+        exit "$rc"
+    fi
+    echo "lvpsk-e2e-init: restarting libvirtd (previous exit status $rc)" >&2
+done
+'''
+
 
 class Host:
     """One libvirt host: a mount+PID namespace running libvirtd."""
@@ -343,6 +409,11 @@ class Host:
         self.mnt_ns: Optional[str] = None
         self.console_log = os.path.join(base, "%s-console.log" % spec.name)
         self._console = None
+        # restartable: run RESTARTABLE_INIT_SCRIPT so that restart_libvirtd()
+        # works; set before start().
+        self.restartable = False
+        self.restart_file = os.path.join(self.dir, "libvirtd.restart")
+        self.hold_file = os.path.join(self.dir, "libvirtd.hold")
 
     # -- paths --------------------------------------------------------------
     def outer(self, kind: str, *rel: str) -> str:
@@ -449,9 +520,10 @@ class Host:
         """Launch; call wait_ready() afterwards (lets hosts boot together)."""
         if self.proc is not None:
             raise HarnessError("host %s already started" % self.name)
+        script = RESTARTABLE_INIT_SCRIPT if self.restartable else INIT_SCRIPT
         args = ["unshare", "--mount", "--propagation", "private", "--pid",
                 "--fork", "--mount-proc", "--kill-child",
-                "bash", "-c", INIT_SCRIPT, "lvpsk-e2e-init-%s" % self.name]
+                "bash", "-c", script, "lvpsk-e2e-init-%s" % self.name]
         for kind, target in self.mounts().items():
             args += [self.outer(kind), target]
         if self.hide_kvm():
@@ -464,11 +536,85 @@ class Host:
                  "--config", self.inner("etc", "libvirtd.conf"),
                  "--pid-file", self.inner("run", "libvirtd.pid")]
         self._console = open(self.console_log, "ab")
+        env = self.prefix.env()
+        if self.restartable:
+            env["LVPSK_RESTART_FILE"] = self.restart_file
+            env["LVPSK_HOLD_FILE"] = self.hold_file
         self.proc = subprocess.Popen(args, stdin=subprocess.DEVNULL,
                                      stdout=self._console,
                                      stderr=subprocess.STDOUT,
-                                     env=self.prefix.env())
+                                     env=env)
         return self
+
+    def libvirtd_pid(self) -> Optional[int]:
+        """PID of the libvirtd the host's init runs (not QEMU, which is
+        reparented to the init too)."""
+        if self.init_pid is None:
+            return None
+        for pid in _children(self.init_pid):
+            try:
+                with open("/proc/%d/comm" % pid) as f:
+                    comm = f.read().strip()
+                with open("/proc/%d/stat" % pid) as f:
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+            except OSError:
+                continue
+            if comm == "libvirtd" and state != "Z":
+                return pid
+        return None
+
+    def restart_libvirtd(self, sig: int = signal.SIGKILL,
+                         while_stopped=None, timeout: float = 60) -> int:
+        """Kill this host's libvirtd by PID with ``sig`` and start it again
+        in the same namespaces; QEMU processes keep running.
+
+        ``while_stopped()`` (optional) runs after the old daemon is gone and
+        before the new one starts.  Needs ``restartable`` set before
+        ``start()``.  Returns the new libvirtd's PID once it answers on its
+        unix socket and on TCP.  Every wait is bounded by ``timeout``.
+        """
+        if not self.restartable:
+            raise HarnessError("host %s was not started restartable"
+                               % self.name)
+        if self.proc is None or self.stopped or self.proc.poll() is not None:
+            raise HarnessError("host %s is not running" % self.name)
+        old = wait_for(self.libvirtd_pid, timeout, 0.1,
+                       "libvirtd on host %s" % self.name)
+        with open(self.hold_file, "w"):
+            pass
+        with open(self.restart_file, "w"):
+            pass
+        try:
+            os.kill(old, sig)
+            wait_for(lambda: self.libvirtd_pid() != old, timeout, 0.05,
+                     "libvirtd %d on host %s to exit" % (old, self.name))
+            if self.proc.poll() is not None:
+                raise HarnessError("host %s's init exited with libvirtd:\n%s"
+                                   % (self.name, self.diagnostics()))
+            if while_stopped is not None:
+                while_stopped()
+        finally:
+            try:
+                os.unlink(self.hold_file)
+            except FileNotFoundError:
+                pass
+        wait_for(lambda: self.libvirtd_pid() not in (None, old),
+                 timeout, 0.05, "a new libvirtd on host %s" % self.name)
+        new = self.libvirtd_pid()
+        try:
+            wait_for(lambda: self.virsh("uri", check=False,
+                                        timeout=15).returncode == 0,
+                     timeout, 0.1, "restarted libvirtd on host %s" % self.name)
+            wait_for(lambda: self.virsh("uri", uri=self.tcp_uri, check=False,
+                                        timeout=15).returncode == 0,
+                     timeout, 0.1, "restarted libvirtd TCP on host %s"
+                     % self.name)
+        except HarnessError as e:
+            raise HarnessError("%s\n%s" % (e, self.diagnostics()))
+        if os.path.exists(self.restart_file):
+            raise HarnessError("host %s: init did not consume %s"
+                               % (self.name, self.restart_file))
+        return new
 
     def hide_kvm(self) -> bool:
         """Cover /dev/kvm when the QEMU user cannot open it.
@@ -730,7 +876,7 @@ class TwoHosts:
         """Host A runs ``prefix``; host B runs ``prefix_b`` (default: same),
         e.g. our build on A and Debian's unpatched ``/usr`` on B."""
         self.prefix = prefix
-        self.base = base or tempfile.mkdtemp(prefix="lvpsk-e2e.", dir="/tmp")
+        self.base = base or tempfile.mkdtemp(prefix=tmp_prefix(), dir="/tmp")
         os.chmod(self.base, 0o755)
         specs = specs or default_specs()
         self.a = Host(specs[0], prefix, self.base, qemu_user)

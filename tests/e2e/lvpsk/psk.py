@@ -38,7 +38,7 @@ import subprocess
 import time
 import uuid as uuidlib
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence
 
 import pytest
 
@@ -74,11 +74,18 @@ class PskHosts(TwoHosts):
 
     def __init__(self, prefix: Prefix, qemu_conf_a: Sequence[str] = (),
                  qemu_conf_b: Sequence[str] = (),
-                 log_filters: str = DEBUG_FILTERS, **kw):
+                 log_filters: str = DEBUG_FILTERS, restartable: bool = False,
+                 before_start: Optional[Callable[["PskHosts"], None]] = None,
+                 **kw):
+        """restartable: hosts whose libvirtd ``Host.restart_libvirtd()`` can
+        restart; before_start(th): called once the configuration is
+        written, before any libvirtd starts (e.g. to plant files)."""
         super().__init__(prefix, **kw)
         self.extra_conf = {"a": list(qemu_conf_a), "b": list(qemu_conf_b)}
+        self.before_start = before_start
         for h in self.hosts:
             h.debug_filters = log_filters
+            h.restartable = restartable
 
     def start(self, timeout: float = 90) -> "PskHosts":
         for h in self.hosts:
@@ -90,6 +97,8 @@ class PskHosts(TwoHosts):
             if self.pki is not None:
                 h.install_pki(self.pki)
         try:
+            if self.before_start is not None:
+                self.before_start(self)
             for h in self.hosts:
                 h.start()
             for h in self.hosts:
@@ -103,7 +112,8 @@ class PskHosts(TwoHosts):
 @pytest.fixture
 def psk_hosts(request, e2e_env, pki):
     """Factory: ``psk_hosts(qemu_user="root", qemu_conf=[...],
-    qemu_conf_a=[...], qemu_conf_b=[...], prefix_b=None, with_pki=False)``.
+    qemu_conf_a=[...], qemu_conf_b=[...], prefix_b=None, with_pki=False,
+    restartable=False, before_start=None)``.
 
     ``qemu_conf`` goes to both hosts.  Teardown stops the hosts by PID and
     fails the test on any leftover (processes, mounts, files), like
@@ -115,7 +125,8 @@ def psk_hosts(request, e2e_env, pki):
                 qemu_conf_a: Sequence[str] = (),
                 qemu_conf_b: Sequence[str] = (), prefix_b=None,
                 with_pki: bool = False,
-                log_filters: str = DEBUG_FILTERS) -> PskHosts:
+                log_filters: str = DEBUG_FILTERS, restartable: bool = False,
+                before_start=None) -> PskHosts:
         if prefix_b is not None:
             if isinstance(prefix_b, str):
                 prefix_b = Prefix(prefix_b)
@@ -124,7 +135,8 @@ def psk_hosts(request, e2e_env, pki):
                       qemu_conf_a=list(qemu_conf) + list(qemu_conf_a),
                       qemu_conf_b=list(qemu_conf) + list(qemu_conf_b),
                       log_filters=log_filters, qemu_user=qemu_user,
-                      pki=pki if with_pki else None, prefix_b=prefix_b)
+                      pki=pki if with_pki else None, prefix_b=prefix_b,
+                      restartable=restartable, before_start=before_start)
         started.append(th)
         th.start()
         return th
