@@ -190,8 +190,10 @@ qemuMigrationPskKeyEqual(const qemuMigrationPskKey *a,
  *
  * Creates <base>/<uuid> (mode 0700) unless it exists as a directory with
  * mode 0700 owned by @uid:@gid, then atomically (re)places
- * <base>/<uuid>/keys.psk (mode 0600, owned by @uid:@gid, content
- * "qemu:<lower-case hex>\n").  Symbolic links are never followed below @base.
+ * <base>/<uuid>/dh-params.pem (the public RFC 7919 ffdhe2048 group, so that
+ * QEMU's server object does not spend time generating DH parameters) and
+ * <base>/<uuid>/keys.psk (content "qemu:<lower-case hex>\n"), both mode 0600
+ * and owned by @uid:@gid.  Symbolic links are never followed below @base.
  * The caller must serialise calls for one @uuid (the domain job does).
  *
  * Returns 0, -EINVAL (relative base or non-canonical uuid), -ENOENT (missing

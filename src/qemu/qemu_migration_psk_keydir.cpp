@@ -10,11 +10,15 @@
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <type_traits>
 #include <vector>
 
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+
+#include <gnutls/gnutls.h>
 
 #include "qemu_migration_psk_fd.hpp"
 
@@ -158,7 +162,93 @@ unlinkIfPresent(int dirFd, const std::string &dirPath, const char *name,
                                         err));
 }
 
+/* Writes @len bytes of @data as @finalName in the directory open at @dirFd,
+ * owned by @uid:@gid with mode 0600: through a temporary file renamed over
+ * @finalName, so that no partial file is ever visible under that name. */
+Status
+writeFileAtomically(int dirFd, const std::string &dirPath, const char *finalName,
+                    const unsigned char *data, std::size_t len,
+                    uid_t uid, gid_t gid)
+{
+    const std::string tmpPath = joinPath(dirPath, kKeyTempFileName);
+    bool kept = false;
+    Status st = unlinkIfPresent(dirFd, dirPath, kKeyTempFileName, kept);
+    if (!st.ok())
+        return st;
+    if (kept)
+        return Status::failure(-EISDIR, "'" + tmpPath + "' is a directory");
+
+    UniqueFd fileFd(openat(dirFd, kKeyTempFileName,
+                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
+                           kFileMode));
+    if (!fileFd.isValid()) {
+        int err = errno;
+        return Status::failure(-err, errnoMessage("cannot create '" + tmpPath + "'", err));
+    }
+
+    auto failFile = [&](Status failure) -> Status {
+        fileFd.reset();
+        (void)unlinkat(dirFd, kKeyTempFileName, 0);
+        return failure;
+    };
+
+    if (fchown(fileFd.get(), uid, gid) < 0 || fchmod(fileFd.get(), kFileMode) < 0) {
+        int err = errno;
+        return failFile(Status::failure(-err,
+                                        errnoMessage("cannot set owner and mode of '" +
+                                                     tmpPath + "'", err)));
+    }
+
+    st = writeAll(fileFd.get(), data, len, tmpPath);
+    if (!st.ok())
+        return failFile(st);
+
+    st = fileFd.closeChecked();
+    if (!st.ok())
+        return failFile(st);
+
+    if (renameat(dirFd, kKeyTempFileName, dirFd, finalName) < 0) {
+        int err = errno;
+        return failFile(Status::failure(-err,
+                                        errnoMessage("cannot rename '" + tmpPath + "'",
+                                                     err)));
+    }
+
+    return Status::success();
+}
+
 } /* namespace */
+
+
+Status
+dhParamsPem(std::string &pem)
+{
+    using DhParams = std::unique_ptr<std::remove_pointer_t<gnutls_dh_params_t>,
+                                     void (*)(gnutls_dh_params_t)>;
+    gnutls_dh_params_t raw = nullptr;
+
+    if (gnutls_dh_params_init(&raw) < 0)
+        return Status::failure(-ENOMEM, "cannot allocate DH parameters");
+    DhParams params(raw, gnutls_dh_params_deinit);
+
+    int rc = gnutls_dh_params_import_raw(params.get(),
+                                         &gnutls_ffdhe_2048_group_prime,
+                                         &gnutls_ffdhe_2048_group_generator);
+    if (rc < 0)
+        return Status::failure(-EIO, std::string("cannot load the ffdhe2048 group: ") +
+                               gnutls_strerror(rc));
+
+    gnutls_datum_t out = { nullptr, 0 };
+    rc = gnutls_dh_params_export2_pkcs3(params.get(), GNUTLS_X509_FMT_PEM, &out);
+    if (rc < 0)
+        return Status::failure(-EIO, std::string("cannot export DH parameters: ") +
+                               gnutls_strerror(rc));
+    auto freeOut = [](unsigned char *p) { gnutls_free(p); };
+    std::unique_ptr<unsigned char, decltype(freeOut)> owner(out.data, freeOut);
+
+    pem.assign(reinterpret_cast<const char *>(out.data), out.size);
+    return Status::success();
+}
 
 
 bool
@@ -225,6 +315,7 @@ writeKeyDir(const std::string &base,
         if (created) {
             bool kept = false;
             (void)unlinkIfPresent(dirFd.get(), dirPath, kKeyTempFileName, kept);
+            (void)unlinkIfPresent(dirFd.get(), dirPath, kDhParamsFileName, kept);
             (void)unlinkat(baseFd.get(), uuid.c_str(), AT_REMOVEDIR);
         }
         return failure;
@@ -251,6 +342,20 @@ writeKeyDir(const std::string &base,
                                    std::to_string(uid) + ":" + std::to_string(gid));
     }
 
+    /* QEMU's PSK server object generates 2048-bit DH parameters (tens to
+     * hundreds of milliseconds) unless dh-params.pem is in its directory;
+     * give it the standard RFC 7919 group instead. They are public, and
+     * TLS 1.3 negotiates ECDHE anyway. */
+    std::string pem;
+    st = dhParamsPem(pem);
+    if (!st.ok())
+        return fail(st);
+    st = writeFileAtomically(dirFd.get(), dirPath, kDhParamsFileName,
+                             reinterpret_cast<const unsigned char *>(pem.data()),
+                             pem.size(), uid, gid);
+    if (!st.ok())
+        return fail(st);
+
     /* "qemu:<hex>\n" built in a secret buffer */
     SecretBuffer hex = key.toHex();
     const std::size_t prefixLen = sizeof(kKeyPrefix) - 1;
@@ -263,53 +368,11 @@ writeKeyDir(const std::string &base,
     out[content.size() - 1] = '\n';
     hex.reset();
 
-    /* Write a temporary file and rename it over keys.psk so that no
-     * partial key file is ever visible under the name QEMU reads. */
-    const std::string tmpPath = joinPath(dirPath, kKeyTempFileName);
-    bool kept = false;
-    st = unlinkIfPresent(dirFd.get(), dirPath, kKeyTempFileName, kept);
-    if (!st.ok())
-        return fail(st);
-    if (kept)
-        return fail(Status::failure(-EISDIR, "'" + tmpPath + "' is a directory"));
-
-    UniqueFd fileFd(openat(dirFd.get(), kKeyTempFileName,
-                           O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC,
-                           kFileMode));
-    if (!fileFd.isValid()) {
-        int err = errno;
-        return fail(Status::failure(-err, errnoMessage("cannot create '" + tmpPath + "'",
-                                                       err)));
-    }
-
-    auto failFile = [&](Status failure) -> Status {
-        fileFd.reset();
-        (void)unlinkat(dirFd.get(), kKeyTempFileName, 0);
-        return fail(std::move(failure));
-    };
-
-    if (fchown(fileFd.get(), uid, gid) < 0 || fchmod(fileFd.get(), kFileMode) < 0) {
-        int err = errno;
-        return failFile(Status::failure(-err,
-                                        errnoMessage("cannot set owner and mode of '" +
-                                                     tmpPath + "'", err)));
-    }
-
-    st = writeAll(fileFd.get(), content.revealData(), content.size(), tmpPath);
+    st = writeFileAtomically(dirFd.get(), dirPath, kKeyFileName,
+                             content.revealData(), content.size(), uid, gid);
     content.reset();
     if (!st.ok())
-        return failFile(st);
-
-    st = fileFd.closeChecked();
-    if (!st.ok())
-        return failFile(st);
-
-    if (renameat(dirFd.get(), kKeyTempFileName, dirFd.get(), kKeyFileName) < 0) {
-        int err = errno;
-        return failFile(Status::failure(-err,
-                                        errnoMessage("cannot rename '" + tmpPath + "'",
-                                                     err)));
-    }
+        return fail(st);
 
     if (dir)
         *dir = dirPath;

@@ -23,6 +23,9 @@ constexpr const char *kKeyTempFileName = "keys.psk.tmp";
 constexpr const char *kDhParamsFileName = "dh-params.pem";
 constexpr const char *kKeyUsername = "qemu";
 
+/* PEM (PKCS#3) of the RFC 7919 ffdhe2048 group. */
+Status dhParamsPem(std::string &pem);
+
 /* True for a canonical lower-case UUID: 8-4-4-4-12 hex digits. */
 bool isCanonicalUuid(std::string_view uuid) noexcept;
 
@@ -30,9 +33,11 @@ bool isCanonicalUuid(std::string_view uuid) noexcept;
  * convention) places in a key directory. */
 bool isModuleFileName(std::string_view name) noexcept;
 
-/* Creates <base>/<uuid> (0700, @uid:@gid) and atomically writes keys.psk
- * (0600, @uid:@gid, "qemu:<hex>\n").  On success, @dir (if not null) is set
- * to the directory's path. */
+/* Creates <base>/<uuid> (0700, @uid:@gid) and atomically writes
+ * dh-params.pem (RFC 7919 ffdhe2048, so QEMU's server object does not
+ * generate DH parameters) and keys.psk ("qemu:<hex>\n"), both 0600 and
+ * owned by @uid:@gid.  On success, @dir (if not null) is set to the
+ * directory's path. */
 Status writeKeyDir(const std::string &base,
                    const std::string &uuid,
                    const SecretKey &key,

@@ -7,6 +7,7 @@
 #include <config.h>
 
 #include <cerrno>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -18,6 +19,7 @@
 #include <unistd.h>
 
 #include <gtest/gtest.h>
+#include <gnutls/gnutls.h>
 
 #include "qemu_migration_psk_keydir.hpp"
 
@@ -144,6 +146,33 @@ TEST_F(KeyDirTest, WritesKeyFile)
     ASSERT_EQ(stat(path(kUuid + "/keys.psk").c_str(), &sb), 0);
     EXPECT_EQ(sb.st_uid, getuid());
     EXPECT_EQ(sb.st_gid, getgid());
+}
+
+
+TEST_F(KeyDirTest, WritesStandardDhParams)
+{
+    Status st = write(kUuid);
+    ASSERT_TRUE(st.ok()) << st.message();
+
+    const std::string pem = readFile(path(kUuid + "/dh-params.pem"));
+    EXPECT_EQ(modeOf(path(kUuid + "/dh-params.pem")), 0600u);
+    EXPECT_EQ(pem.rfind("-----BEGIN DH PARAMETERS-----", 0), 0u);
+
+    /* QEMU loads it with GnuTLS: it must import as the ffdhe2048 group */
+    gnutls_dh_params_t params = nullptr;
+    ASSERT_EQ(gnutls_dh_params_init(&params), 0);
+    gnutls_datum_t in = { reinterpret_cast<unsigned char *>(const_cast<char *>(pem.data())),
+                          static_cast<unsigned int>(pem.size()) };
+    EXPECT_EQ(gnutls_dh_params_import_pkcs3(params, &in, GNUTLS_X509_FMT_PEM), 0);
+    gnutls_datum_t prime = { nullptr, 0 };
+    gnutls_datum_t generator = { nullptr, 0 };
+    unsigned int bits = 0;
+    ASSERT_EQ(gnutls_dh_params_export_raw(params, &prime, &generator, &bits), 0);
+    EXPECT_EQ(prime.size, gnutls_ffdhe_2048_group_prime.size);
+    EXPECT_EQ(std::memcmp(prime.data, gnutls_ffdhe_2048_group_prime.data, prime.size), 0);
+    gnutls_free(prime.data);
+    gnutls_free(generator.data);
+    gnutls_dh_params_deinit(params);
 }
 
 
@@ -340,6 +369,7 @@ TEST_F(KeyDirTest, RemoveKeepsUnexpectedEntries)
 TEST_F(KeyDirTest, RemoveKeepsUnexpectedSubdirectory)
 {
     ASSERT_TRUE(write(kUuid).ok());
+    ASSERT_TRUE(fs::remove(path(kUuid + "/dh-params.pem")));
     fs::create_directory(path(kUuid + "/dh-params.pem"));
     EXPECT_EQ(qemupsk::removeKeyDir(base_, kUuid).code(), -ENOTEMPTY);
     EXPECT_TRUE(fs::is_directory(path(kUuid + "/dh-params.pem")));
