@@ -35,6 +35,14 @@ MESON_OPTIONS=(
     -Dpackager_version="$LIBVIRT_VERSION"
 )
 
+# libvirt's QEMU driver refuses to start unless its built-in QEMU user
+# exists, and qemumigrationpskconftest checks the system daemon's defaults
+# with it.
+getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
+getent passwd libvirt-qemu >/dev/null ||
+    useradd --system --gid libvirt-qemu --home-dir /var/lib/libvirt --no-create-home \
+        --shell /usr/sbin/nologin libvirt-qemu
+
 stamp=$(printf '%s\n' "${MESON_OPTIONS[@]}" | sha256sum | cut -c1-16)
 if [ ! -f "$MESON_DIR/build.ninja" ] || [ "$(cat "$MESON_DIR/.options" 2>/dev/null)" != "$stamp" ]; then
     log "configuring $MESON_DIR"
@@ -54,10 +62,5 @@ log "installing into $PREFIX"
 meson install -C "$MESON_DIR" --quiet > "$BUILD_DIR/meson-install.log" 2>&1 ||
     { tail -40 "$BUILD_DIR/meson-install.log"; die "meson install failed"; }
 
-# libvirt's QEMU driver refuses to start unless its built-in QEMU user exists.
-getent group libvirt-qemu >/dev/null || groupadd --system libvirt-qemu
-getent passwd libvirt-qemu >/dev/null ||
-    useradd --system --gid libvirt-qemu --home-dir /var/lib/libvirt --no-create-home \
-        --shell /usr/sbin/nologin libvirt-qemu
 
 log "installed: $("$PREFIX/sbin/libvirtd" --version) at $PREFIX"
