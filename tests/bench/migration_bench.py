@@ -14,6 +14,7 @@ are only comparable within one run.
 
 import argparse
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -74,6 +75,7 @@ def main(argv=None) -> int:
     finally:
         if th is not None:
             th.stop()
+        shutil.rmtree(pki_dir, ignore_errors=True)
         env.teardown()
 
     plain = statistics.median(times["plain"])
