@@ -323,12 +323,16 @@ qemuMigrationPskCredsProps(virDomainObj *vm,
     g_autoptr(qemuMigrationPskCreds) creds = NULL;
     g_autofree char *dir = qemuMigrationPskKeyDir(cfg, vm);
     qemuMigrationPskEndpoint endpoint = QEMU_MIGRATION_PSK_ENDPOINT_CLIENT;
+    const char *priority = cfg->migratePskPriority;
 
     if (tlsListen)
         endpoint = QEMU_MIGRATION_PSK_ENDPOINT_SERVER;
 
-    if (qemuMigrationPskCredsNew(alias, endpoint, dir,
-                                 QEMU_MIGRATION_PSK_PRIORITY_DEFAULT,
+    /* unless configured, AES-GCM rather than ChaCha20 with (EC)DHE-PSK */
+    if (!priority)
+        priority = QEMU_MIGRATION_PSK_PRIORITY_DEFAULT;
+
+    if (qemuMigrationPskCredsNew(alias, endpoint, dir, priority,
                                  &creds, &errmsg) < 0) {
         virReportError(VIR_ERR_INTERNAL_ERROR,
                        _("cannot describe the TLS-PSK credentials object: %1$s"),
