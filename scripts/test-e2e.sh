@@ -3,7 +3,8 @@
 # /usr = Debian's packaged libvirt).  Needs root.  Extra arguments go to
 # pytest (e.g. -k tls, -m "not nonroot").  The last line is always
 #   e2e: N passed, N failed
-# and the exit status is non-zero on any failure or if no test ran.
+# and the exit status is non-zero on any failure, on any skipped test (a skip
+# would hide a missing package or host feature) or if no test ran.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 repo=$(dirname "$here")
@@ -37,8 +38,11 @@ for tc in root.iter("testcase"):
 print(p, f, s)
 PY
 )
-[ "$skipped" -gt 0 ] && echo "e2e: $skipped skipped"
 status=0
+if [ "$skipped" -gt 0 ]; then
+    echo "e2e: $skipped skipped, which fails the suite (see the reasons above)"
+    status=1
+fi
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
     echo "e2e: no test ran (pytest exit $rc)"
     status=1
@@ -46,5 +50,5 @@ elif [ "$rc" -ne 0 ] || [ "$failed" -gt 0 ]; then
     [ "$failed" -eq 0 ] && echo "e2e: pytest exited $rc"
     status=1
 fi
-echo "e2e: $passed passed, $failed failed"
+echo "e2e: $passed passed, $((failed + skipped)) failed"
 exit "$status"
