@@ -69,6 +69,16 @@ qemuMigrationPskKeyFromSecret(const char *secretUUID)
 }
 
 
+/* Checks that the secret holds a usable key, without keeping it */
+static int
+qemuMigrationPskCheckSecret(const char *secretUUID)
+{
+    g_autoptr(qemuMigrationPskKey) key = qemuMigrationPskKeyFromSecret(secretUUID);
+
+    return key ? 0 : -1;
+}
+
+
 static char *
 qemuMigrationPskKeyDir(virQEMUDriverConfig *cfg,
                        virDomainObj *vm)
@@ -174,10 +184,8 @@ qemuMigrationPskSrcBegin(virDomainObj *vm,
 
     /* The key is read again where it is needed; checking it now refuses a
      * missing or unusable secret before the destination starts anything. */
-    if (secretUUID) {
-        key = qemuMigrationPskKeyFromSecret(secretUUID);
-        return key ? 0 : -1;
-    }
+    if (secretUUID)
+        return qemuMigrationPskCheckSecret(secretUUID);
 
     /* Only the migration job keeps the key file from being left behind
      * when no Perform phase follows. */
@@ -218,15 +226,11 @@ qemuMigrationPskDstCheck(qemuMigrationCookie *mig,
                          const char *secretUUID,
                          unsigned int flags)
 {
-    g_autoptr(qemuMigrationPskKey) key = NULL;
-
     if (!(flags & VIR_MIGRATE_TLS_PSK))
         return 0;
 
-    if (secretUUID) {
-        key = qemuMigrationPskKeyFromSecret(secretUUID);
-        return key ? 0 : -1;
-    }
+    if (secretUUID)
+        return qemuMigrationPskCheckSecret(secretUUID);
 
     if (!mig->migrationKey) {
         virReportError(VIR_ERR_OPERATION_FAILED, "%s",
