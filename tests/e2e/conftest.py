@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from lvpsk.guest import Guest  # noqa: E402
 from lvpsk.harness import (Environment, Pki, Prefix, TwoHosts,  # noqa: E402
-                           default_specs)
+                           default_specs, stop_all)
 
 QEMU_USERS = ["root", "libvirt-qemu"]
 
@@ -84,13 +84,8 @@ def make_hosts(request, e2e_env, pki):
 
     yield factory
 
-    problems = []
-    for th in started:
-        rep = getattr(request.node, "rep_call", None)
-        if rep is not None and rep.failed:
-            print(th.diagnostics())
-        problems += th.stop()
-    problems += e2e_env.leftovers()
+    rep = getattr(request.node, "rep_call", None)
+    problems = stop_all(started, e2e_env, rep is not None and rep.failed)
     assert not problems, "left behind:\n  " + "\n  ".join(problems)
 
 

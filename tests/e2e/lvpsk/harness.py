@@ -892,12 +892,20 @@ class TwoHosts:
     def other(self, h: Host) -> Host:
         return self.b if h is self.a else self.a
 
+    def configure(self, h: Host) -> None:
+        """Write host h's configuration; subclasses add to it."""
+        h.write_config()
+        if self.pki is not None:
+            h.install_pki(self.pki)
+
+    def before_daemons(self) -> None:
+        """Called once every host is configured, before any daemon starts."""
+
     def start(self, timeout: float = 90) -> "TwoHosts":
         for h in self.hosts:
-            h.write_config()
-            if self.pki is not None:
-                h.install_pki(self.pki)
+            self.configure(h)
         try:
+            self.before_daemons()
             for h in self.hosts:
                 h.start()
             for h in self.hosts:
@@ -971,3 +979,15 @@ class TwoHosts:
                                max_packets=max_packets)
         cap.bpf = self.capture_bpf  # type: ignore[assignment]
         return cap
+
+
+def stop_all(started: Sequence["TwoHosts"], env: Environment,
+             call_failed: bool) -> List[str]:
+    """Stop every TwoHosts a test started (printing their diagnostics when
+    the test failed) and return everything left behind."""
+    problems: List[str] = []
+    for th in started:
+        if call_failed:
+            print(th.diagnostics())
+        problems += th.stop()
+    return problems + env.leftovers()

@@ -44,7 +44,8 @@ import pytest
 
 from . import evidence, pcap
 from .guest import Guest, make_pattern
-from .harness import (HarnessError, Host, Prefix, TwoHosts, run, wait_for)
+from .harness import (HarnessError, Host, Prefix, TwoHosts, run, stop_all,
+                      wait_for)
 
 CREDS_ID = "objlibvirt_migrate_tls0"
 PSK_PRIORITY = "NORMAL:-CHACHA20-POLY1305"
@@ -87,26 +88,16 @@ class PskHosts(TwoHosts):
             h.debug_filters = log_filters
             h.restartable = restartable
 
-    def start(self, timeout: float = 90) -> "PskHosts":
-        for h in self.hosts:
-            h.write_config()
-            extra = self.extra_conf[h.name]
-            if extra:
-                with open(h.outer("etc", "qemu.conf"), "a") as f:
-                    f.write("\n".join(extra) + "\n")
-            if self.pki is not None:
-                h.install_pki(self.pki)
-        try:
-            if self.before_start is not None:
-                self.before_start(self)
-            for h in self.hosts:
-                h.start()
-            for h in self.hosts:
-                h.wait_ready(timeout)
-        except BaseException:
-            self.stop(remove=True)
-            raise
-        return self
+    def configure(self, h) -> None:
+        super().configure(h)
+        extra = self.extra_conf[h.name]
+        if extra:
+            with open(h.outer("etc", "qemu.conf"), "a") as f:
+                f.write("\n".join(extra) + "\n")
+
+    def before_daemons(self) -> None:
+        if self.before_start is not None:
+            self.before_start(self)
 
 
 @pytest.fixture
@@ -143,13 +134,8 @@ def psk_hosts(request, e2e_env, pki):
 
     yield factory
 
-    problems = []
-    for th in started:
-        rep = getattr(request.node, "rep_call", None)
-        if rep is not None and rep.failed:
-            print(th.diagnostics())
-        problems += th.stop()
-    problems += e2e_env.leftovers()
+    rep = getattr(request.node, "rep_call", None)
+    problems = stop_all(started, e2e_env, rep is not None and rep.failed)
     assert not problems, "left behind:\n  " + "\n  ".join(problems)
 
 
